@@ -1,0 +1,1 @@
+//! Examples and integration tests for the looper workspace live in `examples/` and `tests/`.
