@@ -28,6 +28,9 @@ use std::time::{Duration, Instant};
 ///     fn as_any(&self) -> &dyn Any {
 ///         self
 ///     }
+///     fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
+///         self
+///     }
 /// }
 /// let job = Job::message(Box::new(Ping(7)));
 /// assert!(job.as_dispatch().unwrap().as_any().is::<Ping>());
@@ -39,6 +42,10 @@ pub trait Dispatch: Send + 'static {
     /// The message as `Any`, so its owner can find its own messages again
     /// when removing or querying by predicate.
     fn as_any(&self) -> &dyn Any;
+
+    /// The message as an owned `Any`, so a sender can take its payload back
+    /// out of a [`Rejected`](crate::Rejected) job. Implement as `self`.
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
 
     /// A one-line description for `dump` and tracing.
     fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
