@@ -47,6 +47,19 @@ pub trait Clock: Send + Sync + fmt::Debug + 'static {
     fn subscribe(&self, waker: ClockWaker) {
         drop(waker);
     }
+
+    /// The clock as a [`ManualClock`], if it is one. Test helpers use this to
+    /// step a looper's virtual time; every other clock keeps the default
+    /// `None`.
+    ///
+    /// ```
+    /// use looper::{Clock, ManualClock, SystemClock};
+    /// assert!(SystemClock.as_manual().is_none());
+    /// assert!(ManualClock::new().as_manual().is_some());
+    /// ```
+    fn as_manual(&self) -> Option<&ManualClock> {
+        None
+    }
 }
 
 /// The real monotonic clock ([`Instant::now`]); the default for every looper.
@@ -87,7 +100,7 @@ pub struct ManualClock {
 
 struct ManualState {
     now: Instant,
-    wakers: Vec<ClockWaker>,
+    wakers: Vec<Arc<dyn Fn() + Send + Sync>>,
 }
 
 impl ManualClock {
@@ -143,9 +156,11 @@ impl ManualClock {
     }
 
     fn wake_all(state: std::sync::MutexGuard<'_, ManualState>) {
-        // Wakers only unpark threads or call host hooks; they never take this
-        // lock, so calling them while holding it cannot deadlock.
-        for waker in &state.wakers {
+        // Wakers end in user code (a looper's wake hook), which may read this
+        // clock: call them after releasing the lock, or that read deadlocks.
+        let wakers = state.wakers.clone();
+        drop(state);
+        for waker in &wakers {
             waker();
         }
     }
@@ -201,7 +216,11 @@ impl Clock for ManualClock {
     }
 
     fn subscribe(&self, waker: ClockWaker) {
-        self.lock().wakers.push(waker);
+        self.lock().wakers.push(Arc::from(waker));
+    }
+
+    fn as_manual(&self) -> Option<&ManualClock> {
+        Some(self)
     }
 }
 
@@ -222,7 +241,10 @@ mod tests {
         let clock = ManualClock::new();
         let before = clock.now();
         clock.advance(Duration::MAX);
-        assert!(clock.now() > before, "a huge advance must still move forward");
+        assert!(
+            clock.now() > before,
+            "a huge advance must still move forward"
+        );
         clock.advance(Duration::MAX);
     }
 

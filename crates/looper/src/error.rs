@@ -79,7 +79,11 @@ impl fmt::Debug for Rejected {
 
 impl fmt::Display for Rejected {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "sending {:?} to a looper on a dead thread (it has quit)", self.job)
+        write!(
+            f,
+            "sending {:?} to a looper on a dead thread (it has quit)",
+            self.job
+        )
     }
 }
 

@@ -74,6 +74,16 @@ pub(crate) enum JobKind {
 /// let job = looper::Job::closure(|| println!("hello")).asynchronous(true);
 /// assert!(job.is_asynchronous());
 /// ```
+///
+/// A job is moved into the queue, so it cannot be queued twice (Android's
+/// "This message is already in use.", SEMANTICS Q6, is a compile error):
+///
+/// ```compile_fail
+/// let local = looper::Looper::prepare().unwrap();
+/// let job = looper::Job::closure(|| ());
+/// local.looper().enqueue(job, looper::Schedule::Now).unwrap();
+/// local.looper().enqueue(job, looper::Schedule::Now).unwrap(); // use of moved value
+/// ```
 pub struct Job {
     pub(crate) kind: JobKind,
     pub(crate) asynchronous: bool,

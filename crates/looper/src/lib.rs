@@ -34,7 +34,10 @@
 //!   back (L9); `quit` drops all pending jobs, `quit_safely` only those not
 //!   yet due (L8).
 //! * Delays too long to represent (`Duration::MAX`) make a job that is never
-//!   due; instants in the past are due at once, in order of that instant.
+//!   due; instants in the past are due at once, in order of that instant
+//!   (distinguished down to about 146 years before the looper was created).
+//! * When the looper's thread exits, the looper quits: pending jobs are
+//!   dropped and later posts are rejected with the job handed back.
 //! * Insert and removal by token are O(log n) or better with any number of
 //!   pending jobs: there is no sorted-list insert.
 //!
@@ -67,21 +70,35 @@
 //!
 //! # Features
 //!
-//! * `test-util`: helpers for tests that drive a looper on a manual clock.
+//! * `test-util`: helpers for tests that drive a looper on a manual clock
+//!   (the [`testing`] module: `run_due`, `run_one`, `advance_by`,
+//!   `advance_to_next`, `run_until_idle` on [`LocalLooper`]), and
+//!   `Looper::clear_main_for_test`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod builder;
 mod clock;
+mod dump;
 mod error;
+mod idle;
 mod job;
 mod local;
+mod looper;
+mod pump;
 mod queue;
 mod shared;
+#[cfg(feature = "test-util")]
+pub mod testing;
 
 pub use builder::LooperBuilder;
 pub use clock::{Clock, ClockWaker, ManualClock, SystemClock};
+pub use dump::{Due, Dump, DumpEntry};
 pub use error::{BarrierError, LooperError, Rejected};
 pub use job::{BarrierToken, Dispatch, Job, Schedule, Token};
-pub use local::{run_current, Budget, LocalLooper, LocalRejected, Next, Pump};
-pub use shared::{Due, Dump, DumpEntry, IdleHandlerId, Looper, PanicPolicy};
+pub use local::{run_current, LocalLooper, LocalRejected};
+pub use looper::{IdleHandlerId, Looper};
+pub use pump::{Budget, Next, Pump};
+pub use shared::PanicPolicy;
+#[cfg(feature = "test-util")]
+pub use testing::{StepError, RUNAWAY_LIMIT};

@@ -12,11 +12,15 @@
 //!   it starts, within a count and time budget, and says when to come back.
 //! * Dispatch order is the queue's (see [`crate::queue`]'s contract): due
 //!   time, FIFO ties, front posts LIFO first, barriers honoured.
+//! * When the preparing thread exits, its looper quits (pending jobs are
+//!   dropped, later posts rejected, L9), so work sent to a dead thread comes
+//!   back instead of vanishing.
 
+use crate::idle::LocalIdle;
 use crate::job::{Job, JobKind, Schedule, Token};
 use crate::queue::{Head, Popped};
 use crate::shared::{PanicPolicy, QuitMode, Shared};
-use crate::{IdleHandlerId, Looper, LooperBuilder, LooperError};
+use crate::{Looper, LooperBuilder, LooperError};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::fmt;
@@ -70,13 +74,31 @@ impl<F> fmt::Display for LocalRejected<F> {
 }
 
 impl<F> std::error::Error for LocalRejected<F> {}
-type LocalIdle = Rc<RefCell<Box<dyn FnMut() -> bool + 'static>>>;
 
 pub(crate) struct Local {
     looper: Looper,
     closures: RefCell<HashMap<u64, LocalClosure>>,
     next_local: Cell<u64>,
-    idle: RefCell<Vec<(u64, LocalIdle)>>,
+    pub(crate) idle: RefCell<Vec<(u64, LocalIdle)>>,
+    /// Whether the idle handlers already ran since the last dispatch: they
+    /// run at most once per idle period, in `run` and across pumps (Q8, P18).
+    pub(crate) idle_ran: Cell<bool>,
+}
+
+impl Drop for Local {
+    fn drop(&mut self) {
+        // The looper's thread is exiting (the thread-local holds the last
+        // reference): nothing queued can ever run, so quit, making later
+        // posts fail with the job handed back (L9) instead of vanishing, and
+        // drop what is pending.
+        let dropped = {
+            let mut st = self.looper.shared.lock();
+            st.quit.get_or_insert(QuitMode::Now);
+            st.orphans.clear();
+            st.queue.drain_all()
+        };
+        drop(dropped);
+    }
 }
 
 thread_local! {
@@ -102,6 +124,10 @@ thread_local! {
 /// assert_eq!(*ui_state.borrow(), 1);
 /// ```
 ///
+/// When the thread that prepared the looper exits, the looper quits:
+/// pending jobs are dropped and later posts are rejected (L9), so work sent
+/// to a dead thread is never lost silently.
+///
 /// The handle cannot be sent to another thread:
 ///
 /// ```compile_fail
@@ -110,74 +136,18 @@ thread_local! {
 /// ```
 #[derive(Clone)]
 pub struct LocalLooper {
-    inner: Rc<Local>,
+    pub(crate) inner: Rc<Local>,
 }
 
 impl fmt::Debug for LocalLooper {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("LocalLooper").field(&self.inner.looper).finish()
+        f.debug_tuple("LocalLooper")
+            .field(&self.inner.looper)
+            .finish()
     }
 }
 
-/// Limits for one [`LocalLooper::pump`] call.
-///
-/// ```
-/// use looper::Budget;
-/// use std::time::Duration;
-/// let b = Budget::unlimited().max_messages(64).max_time(Duration::from_millis(4));
-/// assert_eq!(b, Budget { max_messages: Some(64), max_time: Some(Duration::from_millis(4)) });
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Budget {
-    /// Dispatch at most this many messages.
-    pub max_messages: Option<usize>,
-    /// Stop starting new messages once this much (looper-clock) time passed.
-    pub max_time: Option<Duration>,
-}
-
-impl Budget {
-    /// No limit but "what was due when the pump began".
-    pub fn unlimited() -> Self {
-        Budget::default()
-    }
-
-    /// Caps the number of messages.
-    pub fn max_messages(mut self, n: usize) -> Self {
-        self.max_messages = Some(n);
-        self
-    }
-
-    /// Caps the time spent.
-    pub fn max_time(mut self, d: Duration) -> Self {
-        self.max_time = Some(d);
-        self
-    }
-}
-
-/// What a host loop should do after a pump.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Next {
-    /// More is due right now (the budget ran out): pump again soon.
-    Now,
-    /// Nothing is due before this instant: sleep until then or until the
-    /// wake hook fires.
-    At(Instant),
-    /// Nothing is scheduled: sleep until the wake hook fires.
-    Idle,
-    /// The looper has quit and is drained: stop pumping it.
-    Quit,
-}
-
-/// The result of one [`LocalLooper::pump`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Pump {
-    /// How many messages were dispatched.
-    pub dispatched: usize,
-    /// When to pump next.
-    pub next: Next,
-}
-
-enum Step {
+pub(crate) enum Step {
     Dispatch(Popped<Job>),
     Wait { head: Head, epoch: u64 },
     Exit(Vec<Job>),
@@ -196,6 +166,7 @@ impl LocalLooper {
                     closures: RefCell::new(HashMap::new()),
                     next_local: Cell::new(0),
                     idle: RefCell::new(Vec::new()),
+                    idle_ran: Cell::new(false),
                 }),
             };
             *c = Some(local.clone());
@@ -213,7 +184,7 @@ impl LocalLooper {
         self.inner.looper.clone()
     }
 
-    fn shared(&self) -> &Arc<Shared> {
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
         &self.inner.looper.shared
     }
 
@@ -234,7 +205,11 @@ impl LocalLooper {
     }
 
     /// Posts a `!Send` closure to run at `at` on the looper's clock.
-    pub fn post_at<F: FnOnce() + 'static>(&self, f: F, at: Instant) -> Result<Token, LocalRejected<F>> {
+    pub fn post_at<F: FnOnce() + 'static>(
+        &self,
+        f: F,
+        at: Instant,
+    ) -> Result<Token, LocalRejected<F>> {
         self.post_with(f, Schedule::At(at))
     }
 
@@ -286,21 +261,6 @@ impl LocalLooper {
         }
     }
 
-    /// Registers an idle handler that may capture `!Send` state (Q8).
-    pub fn add_idle_handler(&self, f: impl FnMut() -> bool + 'static) -> IdleHandlerId {
-        let id = crate::shared::NEXT_IDLE_ID.fetch_add(1, SeqCst);
-        let boxed: Box<dyn FnMut() -> bool> = Box::new(f);
-        self.inner.idle.borrow_mut().push((id, Rc::new(RefCell::new(boxed))));
-        IdleHandlerId(id)
-    }
-
-    pub(crate) fn remove_local_idle(&self, id: IdleHandlerId) -> bool {
-        let mut idle = self.inner.idle.borrow_mut();
-        let before = idle.len();
-        idle.retain(|(i, _)| *i != id.0);
-        idle.len() != before
-    }
-
     /// Sets (or clears) the hook called when another thread posts while the
     /// host loop sleeps: wire it to `EventLoopProxy::send_event`,
     /// `egui::Context::request_repaint` or a condition variable.
@@ -318,107 +278,27 @@ impl LocalLooper {
     pub fn run(&self) {
         let shared = self.shared().clone();
         let _span = tracing::debug_span!("looper.run", looper = shared.id).entered();
-        let mut idle_ran = false;
         let mut now = shared.now_ticks();
         loop {
             match self.step(&shared, now, u64::MAX) {
                 Step::Dispatch(popped) => {
                     now = self.dispatch(&shared, popped, now);
-                    idle_ran = false;
                 }
                 Step::Exit(rest) => {
                     self.drop_jobs(rest);
                     return;
                 }
                 Step::Wait { head, epoch } => {
-                    if !idle_ran && !matches!(head, Head::Stalled(_)) {
-                        idle_ran = true;
-                        if self.run_idle_handlers() {
-                            now = shared.now_ticks();
-                            continue;
-                        }
+                    if !matches!(head, Head::Stalled(_)) && self.run_idle_handlers_once() {
+                        // Re-check without sleeping: a handler may have posted.
+                        now = shared.now_ticks();
+                        continue;
                     }
                     self.wait(&shared, head, epoch);
                     now = shared.now_ticks();
                 }
             }
         }
-    }
-
-    /// Dispatches everything that was due when the call began, without
-    /// blocking; returns how many messages ran. For hosts that own the loop.
-    pub fn dispatch_pending(&self) -> usize {
-        self.pump(Budget::unlimited()).dispatched
-    }
-
-    /// Dispatches what was due when the call began, within `budget`, without
-    /// blocking, then says when to call again. Messages posted during the pump
-    /// wait for the next one, so a message that re-posts itself cannot starve
-    /// the host. Idle handlers run once at the end if nothing is left due.
-    ///
-    /// ```
-    /// use looper::{Budget, Next, Looper};
-    /// let local = Looper::prepare().unwrap();
-    /// for _ in 0..10 { local.looper().post(|| ()).unwrap(); }
-    /// let pump = local.pump(Budget::unlimited().max_messages(4));
-    /// assert_eq!(pump.dispatched, 4);
-    /// assert_eq!(pump.next, Next::Now);
-    /// assert_eq!(local.pump(Budget::unlimited()).next, Next::Idle);
-    /// ```
-    pub fn pump(&self, budget: Budget) -> Pump {
-        let shared = self.shared().clone();
-        shared.needs_wake.store(false, Relaxed);
-        let start = shared.clock.now();
-        let limit = shared.lock().queue.next_seq();
-        let mut now = shared.ticks_of(start);
-        let mut dispatched = 0;
-        let mut exhausted = false;
-        loop {
-            if budget.max_messages.is_some_and(|m| dispatched >= m)
-                || budget.max_time.is_some_and(|t| {
-                    shared
-                        .instant_of(now)
-                        .is_some_and(|n| n.saturating_duration_since(start) >= t)
-                })
-            {
-                exhausted = true;
-                break;
-            }
-            match self.step(&shared, now, limit) {
-                Step::Dispatch(popped) => {
-                    now = self.dispatch(&shared, popped, now);
-                    dispatched += 1;
-                }
-                Step::Exit(rest) => {
-                    self.drop_jobs(rest);
-                    return Pump {
-                        dispatched,
-                        next: Next::Quit,
-                    };
-                }
-                Step::Wait { .. } => break,
-            }
-        }
-        // Say we may sleep before computing the answer, so that a post racing
-        // with the host going to sleep still calls the wake hook.
-        shared.needs_wake.store(true, SeqCst);
-        let mut head = shared.head();
-        if !exhausted && !matches!(head, Head::Due | Head::Stalled(_)) && self.run_idle_handlers() {
-            head = shared.head();
-        }
-        let next = if exhausted && matches!(head, Head::Due) {
-            Next::Now
-        } else {
-            match head {
-                Head::Due => Next::Now,
-                Head::Later(t) | Head::Stalled(Some(t)) => match shared.instant_of(t) {
-                    Some(at) => Next::At(at),
-                    None => Next::Idle,
-                },
-                Head::Stalled(None) | Head::Empty => Next::Idle,
-            }
-        };
-        Pump { dispatched, next }
     }
 
     /// When the next message is due: the current instant if something is due
@@ -428,7 +308,7 @@ impl LocalLooper {
     }
 
     /// One iteration's decision, under the queue lock.
-    fn step(&self, shared: &Shared, now: u64, seq_limit: u64) -> Step {
+    pub(crate) fn step(&self, shared: &Shared, now: u64, seq_limit: u64) -> Step {
         let mut st = shared.lock();
         let orphans = if st.orphans.is_empty() {
             Vec::new()
@@ -461,7 +341,7 @@ impl LocalLooper {
         step
     }
 
-    fn drop_jobs(&self, jobs: Vec<Job>) {
+    pub(crate) fn drop_jobs(&self, jobs: Vec<Job>) {
         let mut locals = Vec::new();
         for job in jobs {
             if let JobKind::Local(k) = job.kind {
@@ -474,8 +354,14 @@ impl LocalLooper {
     /// Runs one message; returns the clock reading taken after it, which the
     /// caller reuses as "now" for the next decision (one clock read per
     /// message serves both the slow-dispatch check and the next pop).
-    fn dispatch(&self, shared: &Shared, popped: Popped<Job>, now: u64) -> u64 {
-        let delay_ns = now.saturating_sub(popped.when.max(1));
+    pub(crate) fn dispatch(&self, shared: &Shared, popped: Popped<Job>, now: u64) -> u64 {
+        // A front entry has no due time; its queue delay is not meaningful.
+        let delay_ns = if popped.when == crate::queue::FRONT {
+            0
+        } else {
+            now.saturating_sub(popped.when)
+        };
+        self.inner.idle_ran.set(false);
         let span = tracing::trace_span!(
             "looper.dispatch",
             looper = shared.id,
@@ -529,37 +415,6 @@ impl LocalLooper {
         }
     }
 
-    /// Runs every idle handler once; returns whether there were any.
-    fn run_idle_handlers(&self) -> bool {
-        let shared = self.shared();
-        let send: Vec<_> = shared.lock().idle.clone();
-        let local: Vec<_> = self.inner.idle.borrow().clone();
-        if send.is_empty() && local.is_empty() {
-            return false;
-        }
-        let mut drop_ids = Vec::new();
-        for (id, handler) in &send {
-            let keep = catch_unwind(AssertUnwindSafe(|| {
-                let mut h = handler.lock().unwrap_or_else(|e| e.into_inner());
-                (*h)()
-            }));
-            if !idle_keep(shared.id, *id, keep) {
-                drop_ids.push(*id);
-            }
-        }
-        for (id, handler) in &local {
-            let keep = catch_unwind(AssertUnwindSafe(|| (*handler.borrow_mut())()));
-            if !idle_keep(shared.id, *id, keep) {
-                drop_ids.push(*id);
-            }
-        }
-        if !drop_ids.is_empty() {
-            shared.lock().idle.retain(|(i, _)| !drop_ids.contains(i));
-            self.inner.idle.borrow_mut().retain(|(i, _)| !drop_ids.contains(i));
-        }
-        true
-    }
-
     /// Blocks until something may have changed: a post, a removal, a quit, a
     /// clock advance, or the head's due time.
     fn wait(&self, shared: &Shared, head: Head, epoch: u64) {
@@ -608,21 +463,6 @@ impl LocalLooper {
             _ => std::thread::park(),
         }
         shared.needs_wake.store(false, Relaxed);
-    }
-}
-
-fn idle_keep(looper: u64, id: u64, result: std::thread::Result<bool>) -> bool {
-    match result {
-        Ok(keep) => keep,
-        Err(payload) => {
-            tracing::error!(
-                looper,
-                idle_handler = id,
-                panic = panic_message(&*payload),
-                "idle handler panicked; removed (Q8)"
-            );
-            false
-        }
     }
 }
 

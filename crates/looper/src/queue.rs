@@ -392,6 +392,19 @@ impl<T> Queue<T> {
         })
     }
 
+    /// The latest due time among live messages (barriers and never-due
+    /// entries excluded).
+    #[cfg(feature = "test-util")]
+    pub(crate) fn last_when(&self) -> Option<u64> {
+        self.slots
+            .iter()
+            .filter_map(|s| match s {
+                Slot::Occupied(o) if o.kind != Kind::Barrier && o.when != u64::MAX => Some(o.when),
+                _ => None,
+            })
+            .max()
+    }
+
     /// Every live entry in delivery order (ignoring barriers' stalling).
     pub(crate) fn snapshot(&self) -> Vec<(u64, u64, Kind, &T)> {
         let mut all: Vec<(LaneKey, u64, Kind, &T)> = self
@@ -471,62 +484,5 @@ impl<T> Queue<T> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn drain(q: &mut Queue<u32>, now: u64) -> Vec<u32> {
-        std::iter::from_fn(|| q.pop_due(now, u64::MAX).map(|p| p.value)).collect()
-    }
-
-    #[test]
-    fn q2_ties_are_fifo_across_lanes() {
-        let mut q = Queue::default();
-        q.push(5, Kind::Sync, true, 1);
-        q.push(5, Kind::Sync, false, 2);
-        q.push(5, Kind::Sync, true, 3);
-        q.push(3, Kind::Sync, false, 0);
-        assert_eq!(drain(&mut q, 10), vec![0, 1, 2, 3]);
-    }
-
-    #[test]
-    fn q3_front_entries_are_lifo_and_first() {
-        let mut q = Queue::default();
-        q.push(1, Kind::Sync, true, 10);
-        q.push(FRONT, Kind::Sync, false, 1);
-        q.push(FRONT, Kind::Sync, false, 2);
-        assert_eq!(drain(&mut q, 1), vec![2, 1, 10]);
-    }
-
-    #[test]
-    fn q9_barrier_stalls_sync_but_not_async() {
-        let mut q = Queue::default();
-        q.push(1, Kind::Sync, true, 1);
-        let b = q.push(2, Kind::Barrier, true, 0);
-        q.push(3, Kind::Sync, true, 2);
-        q.push(4, Kind::Async, true, 3);
-        assert_eq!(drain(&mut q, 10), vec![1, 3]);
-        assert_eq!(q.head(10), Head::Stalled(None));
-        q.remove(b).expect("barrier is queued");
-        assert_eq!(drain(&mut q, 10), vec![2]);
-    }
-
-    #[test]
-    fn removal_by_key_is_exact_and_compacts() {
-        let mut q = Queue::default();
-        let keys: Vec<_> = (0..1000).map(|i| q.push(100 + i, Kind::Sync, false, i as u32)).collect();
-        for k in &keys[..990] {
-            assert!(q.remove(*k).is_some());
-            assert!(q.remove(*k).is_none(), "second removal must report nothing");
-        }
-        assert!(q.timed.len() < 200, "stale keys were compacted");
-        assert_eq!(drain(&mut q, u64::MAX - 1), (990..1000).collect::<Vec<_>>());
-    }
-
-    #[test]
-    fn never_due_entries_stay_pending() {
-        let mut q = Queue::default();
-        q.push(u64::MAX, Kind::Sync, false, 1);
-        assert_eq!(q.pop_due(u64::MAX - 1, u64::MAX).map(|p| p.value), None);
-        assert_eq!(q.head(5), Head::Later(u64::MAX));
-    }
-}
+#[path = "queue_tests.rs"]
+mod tests;
