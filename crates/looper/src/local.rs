@@ -18,7 +18,7 @@
 
 use crate::idle::LocalIdle;
 use crate::job::{Job, JobKind, Schedule, Token};
-use crate::queue::{Head, Popped};
+use crate::queue::{Head, Popped, FIFO_SLOT, FRONT};
 use crate::shared::{PanicPolicy, QuitMode, Shared};
 use crate::{Looper, LooperBuilder, LooperError};
 use std::cell::{Cell, RefCell};
@@ -91,13 +91,7 @@ impl Drop for Local {
         // reference): nothing queued can ever run, so quit, making later
         // posts fail with the job handed back (L9) instead of vanishing, and
         // drop what is pending.
-        let dropped = {
-            let mut st = self.looper.shared.lock();
-            st.quit.get_or_insert(QuitMode::Now);
-            st.orphans.clear();
-            st.queue.drain_all()
-        };
-        drop(dropped);
+        drop(self.looper.shared.close_and_drain());
     }
 }
 
@@ -308,8 +302,30 @@ impl LocalLooper {
     }
 
     /// One iteration's decision, under the queue lock.
+    ///
+    /// `now` may be an old clock reading (the loop only reads the clock when
+    /// it has to): if nothing is due by it, the clock is read again and the
+    /// decision retried, so a stale `now` never delays a due message.
     pub(crate) fn step(&self, shared: &Shared, now: u64, seq_limit: u64) -> Step {
-        let mut st = shared.lock();
+        let mut st = shared.lock_unmoved();
+        let mut now = now;
+        // Fast path: a FIFO or front entry precedes everything still in the
+        // inbox (FIFO entries have smaller due times and sequence numbers than
+        // inbox entries; front entries come first of all), so it can run
+        // without taking the inbox lock that posters are using. Anything
+        // else, or nothing, needs the inbox moved in first.
+        if st.quit != Some(QuitMode::Now) {
+            let fast = st.queue.pop_due_if(now, seq_limit, |key, when| {
+                key.slot == FIFO_SLOT || when == FRONT
+            });
+            if let Some(popped) = fast {
+                let orphans = std::mem::take(&mut st.orphans);
+                drop(st);
+                self.drop_orphans(orphans);
+                return Step::Dispatch(popped);
+            }
+        }
+        shared.move_inbox_if_changed(&mut st);
         let orphans = if st.orphans.is_empty() {
             Vec::new()
         } else {
@@ -317,7 +333,10 @@ impl LocalLooper {
         };
         let step = match st.quit {
             Some(QuitMode::Now) => Step::Exit(st.queue.drain_all()),
-            quit => match st.queue.pop_due(now, seq_limit) {
+            quit => match st.queue.pop_due(now, seq_limit).or_else(|| {
+                now = now.max(shared.now_ticks());
+                st.queue.pop_due(now, seq_limit)
+            }) {
                 Some(popped) => Step::Dispatch(popped),
                 None if quit == Some(QuitMode::Safely)
                     && !matches!(st.queue.head(now), Head::Due) =>
@@ -327,18 +346,23 @@ impl LocalLooper {
                 }
                 None => Step::Wait {
                     head: st.queue.head(now),
-                    epoch: shared.epoch.load(SeqCst),
+                    epoch: st.moved_epoch,
                 },
             },
         };
         drop(st);
+        self.drop_orphans(orphans);
+        step
+    }
+
+    /// Drops `!Send` closures whose jobs another thread removed.
+    fn drop_orphans(&self, orphans: Vec<u64>) {
         if !orphans.is_empty() {
             let mut closures = self.inner.closures.borrow_mut();
             let dropped: Vec<_> = orphans.iter().filter_map(|k| closures.remove(k)).collect();
             drop(closures);
             drop(dropped);
         }
-        step
     }
 
     pub(crate) fn drop_jobs(&self, jobs: Vec<Job>) {
@@ -351,26 +375,46 @@ impl LocalLooper {
         drop(locals);
     }
 
-    /// Runs one message; returns the clock reading taken after it, which the
-    /// caller reuses as "now" for the next decision (one clock read per
-    /// message serves both the slow-dispatch check and the next pop).
+    /// Runs one message; returns the best known "now" afterwards for the
+    /// caller's next decision.
+    ///
+    /// The clock is read only when someone asked for timing: a slow-dispatch
+    /// threshold is set, or the dispatch span is being recorded. Otherwise
+    /// the entry's own due time (a past clock reading) advances `now` for
+    /// free: a clock read costs tens of nanoseconds on virtual machines,
+    /// a large share of a dispatch.
     pub(crate) fn dispatch(&self, shared: &Shared, popped: Popped<Job>, now: u64) -> u64 {
-        // A front entry has no due time; its queue delay is not meaningful.
-        let delay_ns = if popped.when == crate::queue::FRONT {
-            0
-        } else {
-            now.saturating_sub(popped.when)
-        };
+        let seq = popped.key.seq;
+        let when = popped.when;
         self.inner.idle_ran.set(false);
-        let span = tracing::trace_span!(
-            "looper.dispatch",
-            looper = shared.id,
-            seq = popped.key.seq,
-            queue_delay_ns = delay_ns
-        );
+        // One relaxed load decides whether anyone records TRACE spans at all;
+        // without a subscriber that wants them, no span is built (this also
+        // keeps tracing's `log` compatibility path off the hot path).
+        let traced = tracing::level_enabled!(tracing::Level::TRACE);
+        let timed = traced || shared.config.slow_dispatch.is_some();
+        let start = if timed {
+            shared.now_ticks()
+        } else {
+            now.max(when)
+        };
+        let span = if traced {
+            // A front entry has no due time; its queue delay is not meaningful.
+            let delay = if when == crate::queue::FRONT {
+                0
+            } else {
+                start.saturating_sub(when)
+            };
+            tracing::trace_span!(
+                "looper.dispatch",
+                looper = shared.id,
+                seq,
+                queue_delay_ns = delay
+            )
+        } else {
+            tracing::Span::none()
+        };
         let _enter = span.enter();
         let job = popped.value;
-        let seq = popped.key.seq;
         match shared.config.panic_policy {
             PanicPolicy::Propagate => self.run_job(job),
             PanicPolicy::CatchAndLog => {
@@ -384,18 +428,19 @@ impl LocalLooper {
                 }
             }
         }
+        let Some(threshold) = shared.config.slow_dispatch else {
+            return start;
+        };
         let after = shared.now_ticks();
-        if let Some(threshold) = shared.config.slow_dispatch {
-            let took = Duration::from_nanos(after.saturating_sub(now));
-            if took >= threshold {
-                tracing::warn!(
-                    looper = shared.id,
-                    seq,
-                    took_us = took.as_micros() as u64,
-                    threshold_us = threshold.as_micros() as u64,
-                    "slow dispatch"
-                );
-            }
+        let took = Duration::from_nanos(after.saturating_sub(start));
+        if took >= threshold {
+            tracing::warn!(
+                looper = shared.id,
+                seq,
+                took_us = took.as_micros() as u64,
+                threshold_us = threshold.as_micros() as u64,
+                "slow dispatch"
+            );
         }
         after
     }
@@ -423,7 +468,7 @@ impl LocalLooper {
             Head::Later(t) | Head::Stalled(Some(t)) if t != u64::MAX => shared.instant_of(t),
             _ => None,
         };
-        let changed = || shared.epoch.load(SeqCst) != epoch;
+        let changed = || shared.hot.epoch.load(SeqCst) != epoch;
         if shared.config.spin {
             // Brief spin-then-yield before parking: a reply that arrives within
             // a few microseconds costs no futex round trip (targets 1, 2).

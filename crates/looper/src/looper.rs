@@ -175,14 +175,30 @@ impl Looper {
     /// ```
     pub fn enqueue(&self, job: Job, schedule: Schedule) -> Result<Token, Rejected> {
         let s = &*self.shared;
-        let (when, immediate) = match schedule {
-            Schedule::Now => (s.now_ticks(), true),
+        let undelayed = match schedule {
+            Schedule::Now => true,
+            Schedule::Delayed(d) => d.is_zero(),
+            _ => false,
+        };
+        if undelayed && !job.asynchronous {
+            // The hot path: through the inbox, without the queue lock.
+            return match s.post_now(job) {
+                Ok(key) => Ok(Token {
+                    looper: s.id,
+                    slot: key.slot,
+                    seq: key.seq,
+                }),
+                Err(job) => Err(reject(s.id, job)),
+            };
+        }
+        let when = match schedule {
+            Schedule::Now => s.now_ticks(),
             Schedule::Delayed(d) => {
                 let nanos = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
-                (s.now_ticks().saturating_add(nanos), d.is_zero())
+                s.now_ticks().saturating_add(nanos)
             }
-            Schedule::At(t) => (s.ticks_of(t), false),
-            Schedule::Front => (FRONT, false),
+            Schedule::At(t) => s.ticks_of(t),
+            Schedule::Front => FRONT,
         };
         let kind = if job.asynchronous {
             Kind::Async
@@ -192,10 +208,10 @@ impl Looper {
         let mut st = s.lock();
         if st.quit.is_some() {
             drop(st);
-            tracing::warn!(looper = s.id, job = ?job, "sending message to a looper on a dead thread");
-            return Err(Rejected::new(job));
+            return Err(reject(s.id, job));
         }
-        let key = st.queue.push(when, kind, immediate, job);
+        let seq = s.next_seq();
+        let key = st.queue.push(seq, when, kind, job);
         drop(st);
         s.notify();
         Ok(Token {
@@ -317,7 +333,8 @@ impl Looper {
             kind: JobKind::Barrier(token),
             asynchronous: false,
         };
-        let key = st.queue.push(when, Kind::Barrier, true, job);
+        let seq = s.next_seq();
+        let key = st.queue.push(seq, when, Kind::Barrier, job);
         st.barriers.insert(token, key);
         drop(st);
         s.notify();
@@ -459,3 +476,9 @@ impl Looper {
 /// Names an idle handler for removal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct IdleHandlerId(pub(crate) u64);
+
+#[cold]
+fn reject(looper: u64, job: Job) -> Rejected {
+    tracing::warn!(looper, job = ?job, "sending message to a looper on a dead thread");
+    Rejected::new(job)
+}

@@ -104,13 +104,16 @@ impl LocalLooper {
         let shared = self.shared().clone();
         shared.needs_wake.store(false, Relaxed);
         let start = shared.clock.now();
-        let limit = shared.lock().queue.next_seq();
+        let limit = shared.seq_now();
         let mut now = shared.ticks_of(start);
         let mut dispatched = 0;
         let mut exhausted = false;
         loop {
             if budget.max_messages.is_some_and(|m| dispatched >= m)
                 || budget.max_time.is_some_and(|t| {
+                    // A time budget needs a fresh reading; without one the
+                    // loop reads the clock only when it must (see `step`).
+                    now = now.max(shared.now_ticks());
                     shared
                         .instant_of(now)
                         .is_some_and(|n| n.saturating_duration_since(start) >= t)

@@ -13,17 +13,23 @@
 //!
 //! # How
 //!
-//! Entries live in a slab; four lanes hold `(when, order, slot)` keys:
-//! `immediate` is a FIFO of synchronous entries whose due time was "now" when
-//! they were queued (a post with no delay, the hot path: O(1)); `timed` is a
-//! min-heap of the other synchronous entries (delayed, absolute, front);
-//! `asynchronous` and `barriers` are min-heaps of their own. Removing an entry
+//! Undelayed synchronous posts (the hot path) live in `fifo`, a deque of
+//! `(when, seq, payload)` sorted by both `when` and `seq`: O(1) to append and
+//! to pop, O(log n) to find by sequence number for removal (the entry becomes
+//! a tombstone). Such an entry is due by construction (its `when` is a past
+//! clock reading), so the looper need not read the clock to dispatch it.
+//!
+//! Everything else lives in a slab, with three min-heaps of
+//! `(when, order, slot)` keys: `timed` (delayed, absolute and front
+//! synchronous entries), `asynchronous` and `barriers`. Removing a slab entry
 //! frees its slot and leaves a stale key behind; stale keys are skipped when
-//! they reach a lane's head and all lanes are compacted once stale keys
+//! they reach a heap's top, and the heaps are compacted once stale keys
 //! outnumber live ones, so removal stays O(1) amortised and memory bounded.
 //!
 //! Times are `u64` ticks chosen by the caller; `0` is reserved for front
-//! entries and `u64::MAX` means "never due".
+//! entries and `u64::MAX` means "never due". Sequence numbers are chosen by
+//! the caller too (the looper draws them from one counter for all lanes), so
+//! that FIFO ties hold across lanes.
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, VecDeque};
@@ -44,13 +50,16 @@ pub(crate) enum Kind {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Lane {
-    Immediate,
     Timed,
     Asynchronous,
     Barriers,
 }
 
-/// Identifies a queued entry: its slot and its unique sequence number.
+/// The `slot` of keys naming entries of the FIFO lane.
+pub(crate) const FIFO_SLOT: u32 = u32::MAX;
+
+/// Identifies a queued entry: its slot (or [`FIFO_SLOT`]) and its unique
+/// sequence number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct Key {
     pub(crate) slot: u32,
@@ -90,6 +99,14 @@ enum Slot<T> {
     Free,
 }
 
+/// An entry of the FIFO lane; `value` is `None` once removed (a tombstone
+/// until it reaches the front).
+struct FifoEntry<T> {
+    when: u64,
+    seq: u64,
+    value: Option<T>,
+}
+
 /// One entry as returned by [`Queue::pop_due`] and friends.
 pub(crate) struct Popped<T> {
     pub(crate) key: Key,
@@ -115,11 +132,11 @@ pub(crate) enum Head {
 pub(crate) struct Queue<T> {
     slots: Vec<Slot<T>>,
     free: Vec<u32>,
-    immediate: VecDeque<LaneKey>,
+    fifo: VecDeque<FifoEntry<T>>,
+    fifo_live: usize,
     timed: BinaryHeap<Reverse<LaneKey>>,
     asynchronous: BinaryHeap<Reverse<LaneKey>>,
     barriers: BinaryHeap<Reverse<LaneKey>>,
-    next_seq: u64,
     live: usize,
     stale: usize,
 }
@@ -129,11 +146,11 @@ impl<T> Default for Queue<T> {
         Queue {
             slots: Vec::new(),
             free: Vec::new(),
-            immediate: VecDeque::new(),
+            fifo: VecDeque::new(),
+            fifo_live: 0,
             timed: BinaryHeap::new(),
             asynchronous: BinaryHeap::new(),
             barriers: BinaryHeap::new(),
-            next_seq: 0,
             live: 0,
             stale: 0,
         }
@@ -143,15 +160,41 @@ impl<T> Default for Queue<T> {
 impl<T> Queue<T> {
     /// Number of live entries (barriers included).
     pub(crate) fn len(&self) -> usize {
-        self.live
+        self.live + self.fifo_live
     }
 
-    /// Inserts `value` due at `when`. `immediate` says the caller computed
-    /// `when` as "now" (no delay), which lets the entry take the O(1) lane
-    /// when that keeps the lane sorted.
-    pub(crate) fn push(&mut self, when: u64, kind: Kind, immediate: bool, value: T) -> Key {
-        let seq = self.next_seq;
-        self.next_seq += 1;
+    /// Appends an undelayed synchronous entry to the FIFO lane. The caller
+    /// guarantees `seq` is larger than every FIFO entry's; `when` is clamped
+    /// up to the tail's so the lane stays sorted (the entry is due now either
+    /// way, and the clamped time lies between the caller's clock read and
+    /// this call).
+    pub(crate) fn push_fifo(&mut self, seq: u64, when: u64, value: T) -> Key {
+        let when = match self.fifo.back() {
+            Some(tail) => {
+                debug_assert!(tail.seq < seq, "FIFO sequence numbers must grow");
+                when.max(tail.when)
+            }
+            None => when,
+        };
+        self.fifo.push_back(FifoEntry {
+            when,
+            seq,
+            value: Some(value),
+        });
+        self.fifo_live += 1;
+        Key {
+            slot: FIFO_SLOT,
+            seq,
+        }
+    }
+
+    fn fifo_index(&self, seq: u64) -> Option<usize> {
+        let i = self.fifo.binary_search_by_key(&seq, |e| e.seq).ok()?;
+        self.fifo[i].value.is_some().then_some(i)
+    }
+
+    /// Inserts `value` due at `when` into the slab lanes.
+    pub(crate) fn push(&mut self, seq: u64, when: u64, kind: Kind, value: T) -> Key {
         let slot = match self.free.pop() {
             Some(slot) => slot,
             None => {
@@ -171,19 +214,8 @@ impl<T> Queue<T> {
                 Lane::Barriers
             }
             Kind::Sync => {
-                // The FIFO lane stays sorted only if the new key is not smaller
-                // than its tail; a clock read before a concurrent poster's can
-                // arrive later, so check rather than assume.
-                let fits = immediate
-                    && when != FRONT
-                    && self.immediate.back().map_or(true, |tail| *tail <= lane_key);
-                if fits {
-                    self.immediate.push_back(lane_key);
-                    Lane::Immediate
-                } else {
-                    self.timed.push(Reverse(lane_key));
-                    Lane::Timed
-                }
+                self.timed.push(Reverse(lane_key));
+                Lane::Timed
             }
         };
         self.slots[slot as usize] = Slot::Occupied(Occupied {
@@ -213,12 +245,8 @@ impl<T> Queue<T> {
 
     /// Drops stale keys sitting at the heads of the lanes.
     fn clean_heads(&mut self) {
-        while let Some(k) = self.immediate.front() {
-            if self.is_live(k) {
-                break;
-            }
-            self.immediate.pop_front();
-            self.stale -= 1;
+        while self.fifo.front().is_some_and(|e| e.value.is_none()) {
+            self.fifo.pop_front();
         }
         for lane in [Lane::Timed, Lane::Asynchronous, Lane::Barriers] {
             loop {
@@ -243,7 +271,11 @@ impl<T> Queue<T> {
 
     /// The smallest live key among the lanes; call after `clean_heads`.
     fn heads(&self) -> (Option<LaneKey>, Option<LaneKey>, Option<LaneKey>) {
-        let imm = self.immediate.front().copied();
+        let imm = self.fifo.front().map(|e| LaneKey {
+            when: e.when,
+            order: e.seq,
+            slot: FIFO_SLOT,
+        });
         let timed = self.timed.peek().map(|r| r.0);
         let sync = match (imm, timed) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -257,6 +289,9 @@ impl<T> Queue<T> {
     /// Picks the next deliverable entry at `now` without removing it.
     fn select(&mut self, now: u64) -> Result<LaneKey, Head> {
         self.clean_heads();
+        // A FIFO entry's due time is a clock reading already taken, so time
+        // has reached at least that far even if the caller's `now` is older.
+        let now = self.fifo.front().map_or(now, |e| now.max(e.when));
         let (sync, asynchronous, barrier) = self.heads();
         let message_head = match (sync, asynchronous) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -297,20 +332,45 @@ impl<T> Queue<T> {
     /// its sequence number is below `seq_limit` (entries queued after a pump
     /// began wait for the next pump).
     pub(crate) fn pop_due(&mut self, now: u64, seq_limit: u64) -> Option<Popped<T>> {
+        self.pop_due_if(now, seq_limit, |_, _| true)
+    }
+
+    /// [`pop_due`](Self::pop_due), but only if `accept` agrees with the
+    /// chosen entry's key; the looper uses it to take FIFO and front entries
+    /// without first moving its inbox in.
+    pub(crate) fn pop_due_if(
+        &mut self,
+        now: u64,
+        seq_limit: u64,
+        accept: impl FnOnce(Key, u64) -> bool,
+    ) -> Option<Popped<T>> {
         let k = self.select(now).ok()?;
-        let seq = match &self.slots[k.slot as usize] {
-            Slot::Occupied(o) => o.seq,
-            Slot::Free => unreachable!("select returns live keys only"),
+        let seq = match self.slots.get(k.slot as usize) {
+            _ if k.slot == FIFO_SLOT => k.order,
+            Some(Slot::Occupied(o)) => o.seq,
+            _ => unreachable!("select returns live keys only"),
         };
-        if seq >= seq_limit {
+        if seq >= seq_limit || !accept(Key { slot: k.slot, seq }, k.when) {
             return None;
+        }
+        if k.slot == FIFO_SLOT {
+            let e = self
+                .fifo
+                .pop_front()
+                .expect("select returned the FIFO head");
+            self.fifo_live -= 1;
+            return Some(Popped {
+                key: Key {
+                    slot: FIFO_SLOT,
+                    seq: e.seq,
+                },
+                when: e.when,
+                value: e.value.expect("clean_heads removed tombstones"),
+            });
         }
         let occupied = self.take_slot(k.slot);
         // Pop the key from its lane: it is the head of that lane.
         match occupied.lane {
-            Lane::Immediate => {
-                self.immediate.pop_front();
-            }
             Lane::Timed => {
                 self.timed.pop();
             }
@@ -331,11 +391,6 @@ impl<T> Queue<T> {
         })
     }
 
-    /// The sequence number the next pushed entry will get.
-    pub(crate) fn next_seq(&self) -> u64 {
-        self.next_seq
-    }
-
     fn take_slot(&mut self, slot: u32) -> Occupied<T> {
         let taken = std::mem::replace(&mut self.slots[slot as usize], Slot::Free);
         self.free.push(slot);
@@ -348,6 +403,15 @@ impl<T> Queue<T> {
 
     /// Removes the entry `key` names, if it is still queued.
     pub(crate) fn remove(&mut self, key: Key) -> Option<Popped<T>> {
+        if key.slot == FIFO_SLOT {
+            let i = self.fifo_index(key.seq)?;
+            let e = &mut self.fifo[i];
+            let value = e.value.take()?;
+            let when = e.when;
+            self.fifo_live -= 1;
+            self.maybe_compact();
+            return Some(Popped { key, when, value });
+        }
         match self.slots.get(key.slot as usize) {
             Some(Slot::Occupied(o)) if o.seq == key.seq => {}
             _ => return None,
@@ -364,6 +428,9 @@ impl<T> Queue<T> {
 
     /// Whether the entry `key` names is still queued.
     pub(crate) fn contains(&self, key: Key) -> bool {
+        if key.slot == FIFO_SLOT {
+            return self.fifo_index(key.seq).is_some();
+        }
         matches!(self.slots.get(key.slot as usize), Some(Slot::Occupied(o)) if o.seq == key.seq)
     }
 
@@ -380,6 +447,15 @@ impl<T> Queue<T> {
                 self.stale += 1;
             }
         }
+        for e in self.fifo.iter_mut() {
+            if e.value
+                .as_ref()
+                .is_some_and(|v| pred(Kind::Sync, e.when, v))
+            {
+                removed.extend(e.value.take());
+                self.fifo_live -= 1;
+            }
+        }
         self.maybe_compact();
         removed
     }
@@ -389,6 +465,10 @@ impl<T> Queue<T> {
         self.slots.iter().any(|s| match s {
             Slot::Occupied(o) => pred(o.kind, o.when, &o.value),
             Slot::Free => false,
+        }) || self.fifo.iter().any(|e| {
+            e.value
+                .as_ref()
+                .is_some_and(|v| pred(Kind::Sync, e.when, v))
         })
     }
 
@@ -396,12 +476,19 @@ impl<T> Queue<T> {
     /// entries excluded).
     #[cfg(feature = "test-util")]
     pub(crate) fn last_when(&self) -> Option<u64> {
+        let fifo = self
+            .fifo
+            .iter()
+            .rev()
+            .find(|e| e.value.is_some())
+            .map(|e| e.when);
         self.slots
             .iter()
             .filter_map(|s| match s {
                 Slot::Occupied(o) if o.kind != Kind::Barrier && o.when != u64::MAX => Some(o.when),
                 _ => None,
             })
+            .chain(fifo)
             .max()
     }
 
@@ -428,6 +515,15 @@ impl<T> Queue<T> {
                 Slot::Free => None,
             })
             .collect();
+        all.extend(self.fifo.iter().filter_map(|e| {
+            let v = e.value.as_ref()?;
+            let k = LaneKey {
+                when: e.when,
+                order: e.seq,
+                slot: FIFO_SLOT,
+            };
+            Some((k, e.seq, Kind::Sync, v))
+        }));
         all.sort_by_key(|e| e.0);
         all.into_iter()
             .map(|(k, seq, kind, v)| (k.when, seq, kind, v))
@@ -437,6 +533,9 @@ impl<T> Queue<T> {
     /// Rebuilds the lanes without stale keys once they outnumber live ones,
     /// so that removal stays O(1) amortised and memory stays bounded.
     fn maybe_compact(&mut self) {
+        if self.fifo.len() > 2 * self.fifo_live + 64 {
+            self.fifo.retain(|e| e.value.is_some());
+        }
         if self.stale <= self.live + 64 {
             return;
         }
@@ -452,7 +551,6 @@ impl<T> Queue<T> {
             }
             Slot::Free => false,
         };
-        self.immediate.retain(|k| live(k));
         for heap in [&mut self.timed, &mut self.asynchronous, &mut self.barriers] {
             let kept: Vec<_> = std::mem::take(heap)
                 .into_vec()
@@ -474,7 +572,7 @@ impl<T> Queue<T> {
     /// Removes everything, returning the payloads in no particular order.
     pub(crate) fn drain_all(&mut self) -> Vec<T> {
         let out = self.remove_if(|_, _, _| true);
-        self.immediate.clear();
+        self.fifo.clear();
         self.timed.clear();
         self.asynchronous.clear();
         self.barriers.clear();

@@ -1,6 +1,19 @@
 //! Looper internals shared by both halves: the queue under its lock, the
 //! clock, the wake protocol, configuration.
 //!
+//! # The inbox
+//!
+//! Undelayed synchronous posts, the hot path, do not take the queue lock:
+//! they append to `inbox` under a lock of its own, held only for a push (the
+//! clock is read before taking it). Whoever next takes the queue lock
+//! through [`Shared::lock`] first moves the whole inbox into the queue's FIFO
+//! lane, so the looper thread pays for the queue lock once per batch rather
+//! than once per post, and producers rarely contend with it. Sequence numbers
+//! come from one counter for every lane (assigned under the inbox lock for
+//! inbox entries, so they grow along the inbox), which keeps FIFO ties exact
+//! across lanes, and tokens of inbox entries stay valid across the move.
+//! Lock order: queue, then inbox.
+//!
 //! # Waking
 //!
 //! The looper thread (or the host loop pumping it) announces that it is
@@ -12,7 +25,7 @@
 
 use crate::clock::Clock;
 use crate::job::{Job, JobKind};
-use crate::queue::{Head, Key, Kind, Queue, FRONT};
+use crate::queue::{Head, Key, Kind, Queue, FIFO_SLOT, FRONT};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
@@ -67,15 +80,42 @@ pub(crate) struct State {
     pub(crate) idle: Vec<(u64, SendIdle)>,
     pub(crate) next_barrier: u32,
     pub(crate) barriers: HashMap<u32, Key>,
+    /// An epoch reading such that every post counted in it is in `queue`
+    /// (see [`Shared::lock`]). A sleeper must wait for the epoch to move
+    /// past *this* value: a fresh reading could count a post that reached
+    /// the inbox after the queue was looked at, and that post would be lost.
+    pub(crate) moved_epoch: u64,
+}
+
+/// Undelayed posts not yet moved into the queue (see the module docs).
+pub(crate) struct Inbox {
+    entries: Vec<(u64, u64, Job)>,
+    /// The one sequence counter of every lane (FIFO ties, tokens).
+    next_seq: u64,
+    /// The largest due time handed out, so inbox entries stay sorted by time.
+    last_when: u64,
+    /// Set by quit: later posts are rejected.
+    closed: bool,
+}
+
+/// The inbox lock and the epoch counter, which every post writes, kept on
+/// one cache line so a post moves one contended line, not several.
+#[repr(C, align(64))]
+pub(crate) struct Hot {
+    inbox: Mutex<Inbox>,
+    /// Bumped by every post (under the inbox lock for inbox posts), removal,
+    /// quit and clock advance: a sleeper that saw it unchanged missed nothing.
+    pub(crate) epoch: AtomicU64,
 }
 
 pub(crate) struct Shared {
     pub(crate) id: u64,
     state: Mutex<State>,
+    /// What every post touches, on one cache line.
+    pub(crate) hot: Hot,
     pub(crate) clock: Arc<dyn Clock>,
     origin: Instant,
     thread: Thread,
-    pub(crate) epoch: AtomicU64,
     pub(crate) needs_wake: AtomicBool,
     wake_hook: RwLock<Option<WakeHook>>,
     pub(crate) config: Config,
@@ -96,11 +136,20 @@ impl Shared {
                 idle: Vec::new(),
                 next_barrier: 0,
                 barriers: HashMap::new(),
+                moved_epoch: 0,
             }),
+            hot: Hot {
+                inbox: Mutex::new(Inbox {
+                    entries: Vec::new(),
+                    next_seq: 0,
+                    last_when: 0,
+                    closed: false,
+                }),
+                epoch: AtomicU64::new(0),
+            },
             clock,
             origin,
             thread: std::thread::current(),
-            epoch: AtomicU64::new(0),
             needs_wake: AtomicBool::new(false),
             wake_hook: RwLock::new(hook),
             config,
@@ -116,11 +165,84 @@ impl Shared {
         shared
     }
 
+    /// The queue, with every post that returned before this call in it.
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        let mut st = self.lock_unmoved();
+        self.move_inbox_if_changed(&mut st);
+        st
+    }
+
+    /// The queue without moving the inbox in: only for the looper thread's
+    /// dispatch decision, which may take a FIFO or front entry first because
+    /// those precede every inbox entry (see `LocalLooper::step`).
+    pub(crate) fn lock_unmoved(&self) -> MutexGuard<'_, State> {
         // User code never runs under this lock except removal predicates;
         // a predicate that panics leaves the queue consistent (each removal
         // completes before the next predicate call), so poisoning is ignored.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Moves the inbox into the queue if anything was posted since the last
+    /// move. A post that returned bumped the epoch under the inbox lock
+    /// before returning; whoever holds its token or observed its return sees
+    /// an epoch past the last move here.
+    pub(crate) fn move_inbox_if_changed(&self, st: &mut State) {
+        if self.hot.epoch.load(SeqCst) != st.moved_epoch {
+            let mut inbox = self.lock_inbox();
+            self.move_inbox(st, &mut inbox);
+        }
+    }
+
+    fn lock_inbox(&self) -> MutexGuard<'_, Inbox> {
+        // Only pushes and moves happen under this lock: no user code.
+        self.hot.inbox.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn move_inbox(&self, st: &mut State, inbox: &mut Inbox) {
+        // Every inbox push counted in this reading is in `entries` (both
+        // happen under the inbox lock, which we hold).
+        st.moved_epoch = self.hot.epoch.load(SeqCst);
+        for (seq, when, job) in inbox.entries.drain(..) {
+            st.queue.push_fifo(seq, when, job);
+        }
+    }
+
+    /// The hot path: queues an undelayed synchronous job through the inbox.
+    #[inline]
+    pub(crate) fn post_now(&self, job: Job) -> Result<Key, Job> {
+        let when = self.now_ticks();
+        let mut inbox = self.lock_inbox();
+        if inbox.closed {
+            return Err(job);
+        }
+        let when = when.max(inbox.last_when);
+        inbox.last_when = when;
+        let seq = inbox.next_seq;
+        inbox.next_seq += 1;
+        inbox.entries.push((seq, when, job));
+        // Same cache line as the lock we hold: no extra line to fight over.
+        self.hot.epoch.fetch_add(1, SeqCst);
+        drop(inbox);
+        self.wake_if_sleeping();
+        Ok(Key {
+            slot: FIFO_SLOT,
+            seq,
+        })
+    }
+
+    /// Draws the next sequence number for a slab-lane entry (under the queue
+    /// lock; lock order queue, then inbox).
+    pub(crate) fn next_seq(&self) -> u64 {
+        let mut inbox = self.lock_inbox();
+        let seq = inbox.next_seq;
+        inbox.next_seq += 1;
+        seq
+    }
+
+    /// The sequence number the next entry will get: every entry queued
+    /// before this call has a smaller one.
+    pub(crate) fn seq_now(&self) -> u64 {
+        self.lock_inbox().next_seq
     }
 
     /// Clock reading as queue ticks: nanoseconds since the looper's origin,
@@ -151,7 +273,13 @@ impl Shared {
     /// is about to sleep (see the module docs for the protocol).
     #[inline]
     pub(crate) fn notify(&self) {
-        self.epoch.fetch_add(1, SeqCst);
+        self.hot.epoch.fetch_add(1, SeqCst);
+        self.wake_if_sleeping();
+    }
+
+    /// The poster's half of the wake protocol, after its epoch bump.
+    #[inline]
+    fn wake_if_sleeping(&self) {
         if self.needs_wake.load(SeqCst) && self.needs_wake.swap(false, SeqCst) {
             self.wake();
         }
@@ -182,6 +310,13 @@ impl Shared {
                 return; // first call wins (L8)
             }
             st.quit = Some(mode);
+            {
+                // Close the inbox and take what raced in before it closed:
+                // those posts returned Ok and are judged like any pending job.
+                let mut inbox = s.lock_inbox();
+                inbox.closed = true;
+                s.move_inbox(st, &mut inbox);
+            }
             let dropped = match mode {
                 QuitMode::Now => st.queue.drain_all(),
                 QuitMode::Safely => st
@@ -206,6 +341,22 @@ impl Shared {
         // Make sure a sleeping looper sees the quit even if it is not parked
         // on `needs_wake` right now (for example spinning).
         s.thread.unpark();
+    }
+
+    /// Quits (if not already quitting), closes the inbox and takes every
+    /// pending job out, for the caller to drop outside the lock.
+    pub(crate) fn close_and_drain(&self) -> Vec<Job> {
+        let mut guard = self.lock();
+        let st = &mut *guard;
+        st.quit.get_or_insert(QuitMode::Now);
+        {
+            let mut inbox = self.lock_inbox();
+            inbox.closed = true;
+            self.move_inbox(st, &mut inbox);
+        }
+        st.orphans.clear();
+        st.barriers.clear();
+        st.queue.drain_all()
     }
 
     pub(crate) fn set_wake_hook(&self, hook: Option<WakeHook>) {

@@ -91,7 +91,10 @@ fn remove_racing_dispatch_is_exactly_one_of_removed_or_ran() {
 }
 
 fn ping_pong(spin: bool) {
-    const ROUNDS: usize = 2_000;
+    // Enough rounds to hit the window between the looper checking its queue
+    // and deciding to sleep: 2 000 rounds missed a lost wake-up (a sleeper
+    // that read the epoch after checking the inbox) that this many catch.
+    const ROUNDS: usize = 20_000;
     let (htx, hrx) = mpsc::channel();
     let worker = thread::spawn(move || {
         let local = LooperBuilder::new()
