@@ -193,7 +193,16 @@ struct Entry {
 
 /// Drops the receiving sides on this thread whose close event can no longer
 /// arrive (rejected or discarded by a quit).
+/// Orphaned receiving sides not yet freed, across all threads.
+static ORPHANS_PENDING: AtomicUsize = AtomicUsize::new(0);
+
 pub(crate) fn sweep_orphans() {
+    // Orphans only appear after a looper quit with a close event pending, so
+    // the scan is skipped (one relaxed load) unless one is waiting somewhere:
+    // attaching a channel per task stays O(1).
+    if ORPHANS_PENDING.load(Ordering::Acquire) == 0 {
+        return;
+    }
     let swept: Vec<Entry> = RECEIVERS
         .try_with(|r| {
             let mut r = r.borrow_mut();
@@ -205,18 +214,23 @@ pub(crate) fn sweep_orphans() {
             dead.iter().filter_map(|id| r.remove(id)).collect()
         })
         .unwrap_or_default();
+    if !swept.is_empty() {
+        ORPHANS_PENDING.fetch_sub(swept.len(), Ordering::AcqRel);
+    }
     // User callbacks may post or send when dropped: never under the borrow.
     drop(swept);
 }
 
 /// Removes channel `id`'s receiving side if it lives on this thread (ids are
 /// process-unique, so elsewhere this is a no-op), dropping it unclosed.
-fn remove_here(id: u64) {
+fn remove_here(id: u64) -> bool {
     let removed = RECEIVERS
         .try_with(|r| r.borrow_mut().remove(&id))
         .ok()
         .flatten();
+    let found = removed.is_some();
     drop(removed);
+    found
 }
 
 struct Slot<T> {
@@ -462,8 +476,15 @@ impl Dispatch for Close {
 impl Drop for Close {
     fn drop(&mut self) {
         if let Some(shared) = self.shared.take() {
+            // Counted before it becomes visible as orphaned, so a sweep that
+            // sees the flag always finds the count non-zero.
+            ORPHANS_PENDING.fetch_add(1, Ordering::AcqRel);
             shared.orphaned.store(true, Ordering::Release);
-            remove_here(shared.id);
+            if !remove_here(shared.id) {
+                return;
+            }
+            // Freed right here, on its own looper thread: no sweep needed.
+            ORPHANS_PENDING.fetch_sub(1, Ordering::AcqRel);
         }
     }
 }
