@@ -37,7 +37,10 @@ struct Screen {
 
 impl Screen {
     fn set(&mut self, name: &'static str, status: String) {
-        let line = format!("[{:>7.3}s] {name:<10} {status}", self.started.elapsed().as_secs_f64());
+        let line = format!(
+            "[{:>7.3}s] {name:<10} {status}",
+            self.started.elapsed().as_secs_f64()
+        );
         println!("{line}");
         self.rows.insert(name, status);
     }
@@ -45,7 +48,12 @@ impl Screen {
 
 fn bar(done: u32, total: u32) -> String {
     let filled = (done * 20 / total) as usize;
-    format!("[{}{}] {:>3}%", "#".repeat(filled), ".".repeat(20 - filled), done * 100 / total)
+    format!(
+        "[{}{}] {:>3}%",
+        "#".repeat(filled),
+        ".".repeat(20 - filled),
+        done * 100 / total
+    )
 }
 
 const TASKS: usize = 5;
@@ -92,7 +100,12 @@ fn main() {
 
     // 1 and 2: downloads, 20 chunks of 15 ms each.
     for name in ["a.iso", "b.iso"] {
-        let (s1, s2, s3, s4) = (screen.clone(), screen.clone(), screen.clone(), screen.clone());
+        let (s1, s2, s3, s4) = (
+            screen.clone(),
+            screen.clone(),
+            screen.clone(),
+            screen.clone(),
+        );
         let (f1, f2) = (finish.clone(), finish.clone());
         let this: Rc<RefCell<Option<looper_asynctask::TaskHandle<u32>>>> = Rc::default();
         let this_for_progress = this.clone();
@@ -110,7 +123,8 @@ fn main() {
                 // The user presses "cancel" on the UI thread.
                 let handle = this_for_progress.borrow();
                 let cancelled = handle.as_ref().is_some_and(|h| h.cancel(true));
-                s2.borrow_mut().set(name, format!("cancel(true) -> {cancelled}"));
+                s2.borrow_mut()
+                    .set(name, format!("cancel(true) -> {cancelled}"));
             }
         })
         .on_post_execute(move |kib| {
@@ -118,12 +132,14 @@ fn main() {
             f1();
         })
         .on_cancelled(move |partial| {
-            s4.borrow_mut().set(name, format!("cancelled (result: {partial:?})"));
+            s4.borrow_mut()
+                .set(name, format!("cancelled (result: {partial:?})"));
             f2();
         })
         .build();
         *this.borrow_mut() = Some(task.handle());
-        task.execute_on(&pool, 20).expect("the pool accepts the task");
+        task.execute_on(&pool, 20)
+            .expect("the pool accepts the task");
     }
 
     // 3: a flood of progress, coalesced.
@@ -201,8 +217,10 @@ fn main() {
             .post_delayed(
                 move || {
                     drop(gallery); // the user closes the gallery screen
-                    s2.borrow_mut()
-                        .set("thumbnails", "gallery closed: task cancelled, no callbacks from now on".into());
+                    s2.borrow_mut().set(
+                        "thumbnails",
+                        "gallery closed: task cancelled, no callbacks from now on".into(),
+                    );
                     f();
                 },
                 Duration::from_millis(150),
@@ -235,7 +253,10 @@ fn start_ticks(local: &LocalLooper, clock: looper_handler::Handler, screen: Rc<R
             return; // the UI looper quit
         }
         let again = clock.clone();
-        let _ = clock.post_delayed(move || tick(again, ticks, n + 1), Duration::from_millis(200));
+        let _ = clock.post_delayed(
+            move || tick(again, ticks, n + 1),
+            Duration::from_millis(200),
+        );
     }
     let first = clock.clone();
     clock
