@@ -102,25 +102,21 @@ impl WorkSlot {
 
     /// Claims the work for running; `false` if it was cancelled first.
     fn start(&self) -> bool {
-        let won = self
-            .state
-            .compare_exchange(QUEUED, STARTED, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok();
-        if won {
-            let release = sync::lock_std(&self.release).take();
-            if let Some(f) = release {
-                f();
-            }
-        }
-        won
+        self.leave_queue(STARTED)
     }
 
     /// Cancels the work before it starts; `false` if it already started (or
     /// was cancelled). Frees the executor's slot on this thread.
     pub(crate) fn cancel(&self) -> bool {
+        self.leave_queue(CANCELLED)
+    }
+
+    /// Moves QUEUED -> `to`; the winner (exactly one of start and cancel)
+    /// runs the executor's release hook, freeing the queue slot (P4).
+    fn leave_queue(&self, to: u8) -> bool {
         let won = self
             .state
-            .compare_exchange(QUEUED, CANCELLED, Ordering::AcqRel, Ordering::Acquire)
+            .compare_exchange(QUEUED, to, Ordering::AcqRel, Ordering::Acquire)
             .is_ok();
         if won {
             let release = sync::lock_std(&self.release).take();
