@@ -5,3 +5,7 @@
 /// `docs/guide.md`, compiled as doctests.
 #[doc = include_str!("../docs/guide.md")]
 pub mod guide {}
+
+/// `docs/testing.md`, compiled as doctests.
+#[doc = include_str!("../docs/testing.md")]
+pub mod testing_guide {}

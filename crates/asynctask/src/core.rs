@@ -113,6 +113,10 @@ pub(crate) struct Core<R> {
     headless: bool,
     state: Mutex<State<R>>,
     changed: Condvar,
+    /// The idling tracker of the looper the task was started from (feature
+    /// `test-util`); told when the task reaches `Finished`.
+    #[cfg(feature = "test-util")]
+    pub(crate) idle: std::sync::OnceLock<crate::testing::Tracked>,
 }
 
 impl<R: Send + 'static> Core<R> {
@@ -134,6 +138,8 @@ impl<R: Send + 'static> Core<R> {
                 links: Vec::new(),
             }),
             changed: Condvar::new(),
+            #[cfg(feature = "test-util")]
+            idle: std::sync::OnceLock::new(),
         })
     }
 
@@ -148,6 +154,17 @@ impl<R: Send + 'static> Core<R> {
     pub(crate) fn set_status(&self, s: Status) {
         self.status.store(s as u8, Ordering::Release);
         tracing::debug!(target: "looper_asynctask::task", task = self.id, status = ?s, "task status");
+        #[cfg(feature = "test-util")]
+        if s == Status::Finished {
+            if let Some(tracked) = self.idle.get() {
+                tracked.done();
+            }
+        }
+    }
+
+    #[cfg(feature = "test-util")]
+    pub(crate) fn phase(&self) -> Phase {
+        lock_std(&self.state).phase
     }
 
     pub(crate) fn set_phase(&self, phase: Phase) {

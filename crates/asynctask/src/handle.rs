@@ -161,6 +161,11 @@ where
 {
     let core: Arc<Core<R>> = Core::new(true);
     core.set_status(Status::Running);
+    // Started from a looper thread: busy for that looper's idling.
+    #[cfg(feature = "test-util")]
+    if let Some(local) = looper::LocalLooper::current() {
+        crate::testing::track(&local, &core);
+    }
     core.enter_queue();
     let (token, interrupt) = (core.token.clone(), core.interrupt.clone());
     let work = core.work(move || {

@@ -78,7 +78,9 @@
 //! # Features
 //!
 //! * `rayon`: `Executor` for `rayon::ThreadPool`.
-//! * `test-util`: the looper's manual-clock helpers, for tests.
+//! * `test-util`: [`executor::ManualExecutor`] and the `testing` module
+//!   (idling: wait until a looper and every task started from it are done),
+//!   plus the looper's manual-clock helpers, for tests.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -94,6 +96,8 @@ mod scope;
 mod steps;
 mod sync;
 mod task;
+#[cfg(feature = "test-util")]
+pub mod testing;
 mod timer;
 mod token;
 mod waiting;

@@ -252,6 +252,8 @@ impl<P: Send + 'static, Pr: Send + 'static, R: Send + Clone + 'static> AsyncTask
             .take()
             .ok_or(ExecuteError::AlreadyExecuted)?;
         core.set_status(Status::Running);
+        #[cfg(feature = "test-util")]
+        crate::testing::track(&local, core);
         let alive = parts.alive.as_ref().map_or(true, |a| a.get());
         for token in &parts.links {
             let weak = Arc::downgrade(core);
@@ -283,8 +285,16 @@ impl<P: Send + 'static, Pr: Send + 'static, R: Send + Clone + 'static> AsyncTask
         let tx = crate::deliver::register::<Pr>(&local, core.id, move |ev| ui.handle(ev));
         let finish_tx = tx.clone();
         let id = core.id;
+        #[cfg(feature = "test-util")]
+        let tracked = core.idle.get().cloned();
         core.set_finisher(Box::new(move |outcome| {
             if finish_tx.send(Event::Finish).is_err() {
+                // No final callback can run any more: the task is no longer
+                // busy for idling.
+                #[cfg(feature = "test-util")]
+                if let Some(t) = &tracked {
+                    t.done();
+                }
                 if outcome == "failed" {
                     tracing::error!(target: "looper_asynctask::task", task = id, "task failed after its looper quit; nobody was told");
                 } else {
