@@ -16,7 +16,7 @@
 //!   state, not the thread's, so nothing carries over to the next task a
 //!   pooled thread runs (P5). Hooks are unregistered when the step returns,
 //!   waiting for one that is running on another thread (C4).
-//! * Returning [`Cancelled`] (from `check_cancelled`) or [`Interrupted`] (or
+//! * Returning [`Cancelled`] (from `check_cancelled`) or [`Interrupted`](crate::Interrupted) (or
 //!   an interrupted receive error) of *this* task with `?` ends the task
 //!   cancelled, not failed (C12).
 

@@ -84,7 +84,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-mod context;
+pub mod context;
 mod core;
 mod deliver;
 mod error;
@@ -95,7 +95,7 @@ mod progress;
 mod scope;
 mod steps;
 mod sync;
-mod task;
+pub mod task;
 #[cfg(feature = "test-util")]
 pub mod testing;
 mod timer;

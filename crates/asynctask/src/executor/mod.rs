@@ -20,10 +20,10 @@
 
 #[cfg(feature = "test-util")]
 mod manual;
-mod pool;
+pub mod pool;
 #[cfg(feature = "rayon")]
 mod rayon;
-mod serial;
+pub mod serial;
 
 #[cfg(feature = "test-util")]
 pub use manual::ManualExecutor;

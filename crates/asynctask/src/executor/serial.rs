@@ -8,7 +8,7 @@
 //!   comes (it never runs) and frees nothing else.
 //! * The queue is unbounded, so `execute` never rejects before shutdown.
 //! * One slow task delays every later one (Android's P2 surprise): give slow
-//!   or blocking work its own [`ThreadPool`](super::ThreadPool).
+//!   or blocking work its own [`ThreadPool`].
 
 use super::{Executor, ThreadPool, Work};
 use crate::error::RejectedError;
