@@ -153,6 +153,11 @@ impl<R: Send + 'static> Core<R> {
 
     pub(crate) fn set_status(&self, s: Status) {
         self.status.store(s as u8, Ordering::Release);
+        self.announce_status(s);
+    }
+
+    /// The observable side of a status change (tracing, idle tracking).
+    fn announce_status(&self, s: Status) {
         tracing::debug!(target: "looper_asynctask::task", task = self.id, status = ?s, "task status");
         #[cfg(feature = "test-util")]
         if s == Status::Finished {
@@ -247,13 +252,20 @@ impl<R: Send + 'static> Core<R> {
         }
         st.phase = Phase::Ended;
         st.outcome = Some(outcome);
+        let finisher = st.finisher.take();
+        let headless_done = finisher.is_none() && self.headless;
+        if headless_done {
+            // A task without a UI side is finished with its step: the status
+            // changes under the lock `get` reads the outcome under, so no
+            // `get` can return and then see `Running`.
+            self.status.store(Status::Finished as u8, Ordering::Release);
+        }
         let released = if st.view == View::Waiting {
             st.view = View::Done;
             release(&mut st)
         } else {
             Released::default()
         };
-        let finisher = st.finisher.take();
         let links = std::mem::take(&mut st.links);
         drop(st);
         self.changed.notify_all();
@@ -262,7 +274,7 @@ impl<R: Send + 'static> Core<R> {
         drop(links);
         match finisher {
             Some(f) => f(name),
-            None if self.headless => self.set_status(Status::Finished),
+            None if headless_done => self.announce_status(Status::Finished),
             None => {}
         }
     }
